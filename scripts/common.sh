@@ -1,0 +1,48 @@
+# shellcheck shell=bash
+# Helpers shared by the scripts in this directory. Source it; do not run it.
+
+set -euo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=../series.conf
+. "$TOP/series.conf"
+
+BUILD=${KHO_BUILD:-$TOP/build}
+TREE=${KHO_TREE:-$BUILD/linux}
+PATCHES=${KHO_PATCHES:-$TOP/patches}
+ARCHES="x86_64 arm64"
+
+say() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+# Run as root, or through sudo when we are not root.
+as_root() {
+	if [ "$(id -u)" = 0 ]; then
+		"$@"
+	elif command -v sudo >/dev/null; then
+		sudo "$@"
+	else
+		die "'$*' needs root, and sudo is not installed"
+	fi
+}
+
+# need_tool TOOL PACKAGE: fail with a clear message when TOOL is missing.
+need_tool() {
+	command -v "$1" >/dev/null ||
+		die "'$1' not found; install the Debian package '$2' (scripts/install-deps does)"
+}
+
+check_arch() {
+	case "$1" in
+	x86_64|arm64) ;;
+	*) die "unknown architecture '$1' (expected one of: $ARCHES)" ;;
+	esac
+}
+
+# Kernel make variables for an architecture.
+kernel_arch() { case "$1" in x86_64) echo x86 ;; arm64) echo arm64 ;; esac; }
+cross_compile() { case "$1" in x86_64) echo "" ;; arm64) echo aarch64-linux-gnu- ;; esac; }
+kernel_image() { case "$1" in x86_64) echo arch/x86/boot/bzImage ;; arm64) echo arch/arm64/boot/Image ;; esac; }
+debian_arch() { case "$1" in x86_64) echo amd64 ;; arm64) echo arm64 ;; esac; }
+
+out_dir() { echo "$BUILD/out/$1"; }
