@@ -46,3 +46,9 @@ kernel_image() { case "$1" in x86_64) echo arch/x86/boot/bzImage ;; arm64) echo 
 debian_arch() { case "$1" in x86_64) echo amd64 ;; arm64) echo arm64 ;; esac; }
 
 out_dir() { echo "$BUILD/out/$1"; }
+
+# The series' config fragments: the common one and the one for ARCH.
+config_fragments() {
+	local dir=$TREE/tools/testing/selftests/kho
+	case "$1" in x86_64) echo "$dir/config $dir/x86.conf" ;; arm64) echo "$dir/config $dir/arm64.conf" ;; esac
+}
