@@ -2,7 +2,8 @@
 # - kernel 1 checks the debugfs interface: finalize starts at 0, garbage is
 #   refused with EINVAL, finalize/abort/finalize works, a second finalize
 #   gets EEXIST; it then dumps out/fdt and the scratch areas and kexecs;
-# - kernel 2 dumps in/fdt and lists in/sub_fdts.
+# - kernel 2 dumps in/fdt, lists in/sub_fdts and says where its image is
+#   (/proc/iomem), which must be inside scratch, KASLR or not.
 # The host compares the dumps, decodes them with dtc and checks the
 # addresses the test module logged (scripts/test).
 
@@ -48,6 +49,7 @@ kho_step_first() {
 kho_step_after_kexec() {
 	has_data $KHO/in/fdt || { say "no $KHO/in/fdt after a KHO kexec"; return 1; }
 	say "in/sub_fdts: $(ls $KHO/in/sub_fdts | tr '\n' ' ')"
+	say "kernel image: $(sed -n 's/^ *\([0-9a-f]*\)-.* : Kernel code$/\1/p' /proc/iomem)-$(sed -n 's/^ *[0-9a-f]*-\([0-9a-f]*\) : Kernel bss$/\1/p' /proc/iomem)"
 	dump KHO-FDT-IN $KHO/in/fdt
 }
 
