@@ -51,11 +51,12 @@ kho_step_after_kexec() {
 	say "in/sub_fdts: $(ls $KHO/in/sub_fdts | tr '\n' ' ')"
 	say "kernel image: $(sed -n 's/^ *\([0-9a-f]*\)-.* : Kernel code$/\1/p' /proc/iomem)-$(sed -n 's/^ *[0-9a-f]*-\([0-9a-f]*\) : Kernel bss$/\1/p' /proc/iomem)"
 	dump KHO-FDT-IN $KHO/in/fdt
+	say "KEXEC-MARKER: kernel $(($1 + 1)) reached userspace after kexec_file_load"
 }
 
 scenario_step() {
 	case "$1" in
 	0) kho_step_first ;;
-	*) kho_step_after_kexec ;;
+	*) kho_step_after_kexec "$1" ;;
 	esac
 }
