@@ -47,6 +47,23 @@ debian_arch() { case "$1" in x86_64) echo amd64 ;; arm64) echo arm64 ;; esac; }
 
 out_dir() { echo "$BUILD/out/$1"; }
 
+# The patch files of a series directory (default patches/), cover letter left
+# out, in order.
+series_patches() {
+	local p
+	for p in "${1:-$PATCHES}"/[0-9][0-9][0-9][0-9]-*.patch; do
+		[ -e "$p" ] && [ "${p##*/}" != 0000-cover-letter.patch ] && echo "$p"
+	done
+}
+
+# What the second kernel of a test chain prints once it reached userspace
+# (guest/scenarios/*.sh).
+KEXEC_MARKER="KEXEC-MARKER: kernel 2 reached userspace after kexec_file_load"
+
+# Kernel arguments of the KHO core scenario (guest/scenarios/kho-core.sh):
+# small fixed scratch areas, and memblock=debug for scripts/check-kho-core.
+KHO_CORE_APPEND="kho=on kho_scratch=16M,64M,32M memblock=debug"
+
 # The series' config fragments: the common one and the one for ARCH.
 config_fragments() {
 	local dir=$TREE/tools/testing/selftests/kho
