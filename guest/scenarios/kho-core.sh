@@ -1,13 +1,17 @@
-# The KHO core across one kexec (kernel 1 boots with kho=on):
+# The KHO core across one kexec, or test_kho.hops=N kexecs (kernel 1 boots
+# with kho=on; lib/test_kho.c preserves 256 MiB of folios and checks them
+# after every kexec):
 # - kernel 1 checks the debugfs interface: finalize starts at 0, garbage is
 #   refused with EINVAL, finalize/abort/finalize works, a second finalize
 #   gets EEXIST; it then dumps out/fdt and the scratch areas and kexecs;
 # - kernel 2 dumps in/fdt, lists in/sub_fdts and says where its image is
-#   (/proc/iomem), which must be inside scratch, KASLR or not.
+#   (/proc/iomem), which must be inside scratch, KASLR or not; each kernel
+#   but the last finalizes again for the next kexec.
 # The host compares the dumps, decodes them with dtc and checks the
 # addresses the test module logged (scripts/test).
 
-HOPS=1
+HOPS=$(sed -n 's/.*test_kho\.hops=\([0-9]*\).*/\1/p' /proc/cmdline)
+HOPS=${HOPS:-1}
 KHO=/sys/kernel/debug/kho
 
 # expect_write_error VALUE FILE ERROR: writing VALUE to FILE must fail with
@@ -57,6 +61,11 @@ kho_step_after_kexec() {
 scenario_step() {
 	case "$1" in
 	0) kho_step_first ;;
-	*) kho_step_after_kexec "$1" ;;
+	*)
+		kho_step_after_kexec "$1" || return 1
+		[ "$1" -lt "$HOPS" ] || return 0
+		echo 1 >$KHO/out/finalize || { say "finalize for the next kexec failed"; return 1; }
+		say "finalized again for kexec $(($1 + 1))"
+		;;
 	esac
 }
