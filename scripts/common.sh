@@ -45,6 +45,16 @@ cross_compile() { case "$1" in x86_64) echo "" ;; arm64) echo aarch64-linux-gnu-
 kernel_image() { case "$1" in x86_64) echo arch/x86/boot/bzImage ;; arm64) echo arch/arm64/boot/Image ;; esac; }
 debian_arch() { case "$1" in x86_64) echo amd64 ;; arm64) echo arm64 ;; esac; }
 
+# The compiler for kernel builds, through ccache when it is installed.
+# ccache hashes paths relative to the checkout, so that every clone of the
+# repository shares the same cache entries.
+kernel_cc() {
+	local cc
+	cc=$(cross_compile "$1")gcc
+	if command -v ccache >/dev/null; then echo "ccache $cc"; else echo "$cc"; fi
+}
+export CCACHE_BASEDIR=$TOP CCACHE_NOHASHDIR=1
+
 out_dir() { echo "$BUILD/out/$1"; }
 
 # The patch files of a series directory (default patches/), cover letter left
