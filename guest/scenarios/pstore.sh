@@ -56,6 +56,7 @@ pstore_first() {
 		return 0
 	fi
 	[ -d $KHO/out ] || { say "kho=on but no $KHO/out"; return 1; }
+	say "KHO scratch areas: phys $(tr '\n' ' ' <$KHO/out/scratch_phys)len $(tr '\n' ' ' <$KHO/out/scratch_len)"
 	echo 1 >$KHO/out/finalize || { say "finalize failed"; return 1; }
 	say "KHO finalized; sub-FDTs: $(ls $KHO/out/sub_fdts | tr '\n' ' ')"
 	[ -e $KHO/out/sub_fdts/memblock ] || { say "memblock published no sub-FDT"; return 1; }
