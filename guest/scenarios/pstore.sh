@@ -5,7 +5,9 @@
 # /dev/pmsg0, finalizes KHO when it runs with kho=on and kexecs. The
 # command line of kernel 2 is changed so that a fresh allocation of "oops"
 # would land elsewhere (pstore_next= on the command line):
-#   perturb   an extra reserve_mem= entry comes before "oops";
+#   perturb   an entry "extra" of the same size and alignment comes before
+#             "oops": allocated first, it takes the place that "oops" got
+#             in kernel 1, whatever the memory map looks like;
 #   mismatch  "oops" asks for another size, and "aligned" (which kernel 1
 #             must then have) for an alignment its old address lacks.
 # Kernel 2 checks what pstore_expect= says:
@@ -78,7 +80,7 @@ pstore_first() {
 scenario_next_cmdline() {
 	case "$(param pstore_next)" in
 	perturb)
-		echo "$2" | sed 's/reserve_mem=[^ ]*:oops/reserve_mem=2M:4K:extra &/'
+		echo "$2" | sed 's/reserve_mem=\([^ ]*\):oops/reserve_mem=\1:extra &/'
 		;;
 	mismatch)
 		echo "$2" | sed -e 's/reserve_mem=1M:4K:oops/reserve_mem=2M:4K:oops/' \
