@@ -1,4 +1,4 @@
-# pstore/ramoops on a reserve_mem= region across one kexec.
+# pstore/ramoops on a reserve_mem= region across kexec.
 #
 # Kernel 1 boots with "reserve_mem=1M:4K:oops ramoops.mem_name=oops" (see
 # PSTORE_APPEND in scripts/common.sh), writes a line with a random tag to
@@ -14,14 +14,18 @@
 #   kept  ramoops uses the same address and /sys/fs/pstore shows the line;
 #   lost  ramoops uses another address and the line is gone (kho=off, the
 #         negative control, or a reserve_mem= entry that changed).
+# With pstore_hops=N the chain makes N kexecs: every kernel but the last
+# checks the line of its predecessor, writes its own and finalizes again.
 # The host checks the memblock sub-FDT that kernel 1 dumps (scripts/test).
 
-HOPS=1
 KHO=/sys/kernel/debug/kho
 PSTORE=/sys/fs/pstore
 
 # param NAME: the value of NAME= on the kernel command line.
 param() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" /proc/cmdline; }
+
+HOPS=$(param pstore_hops)
+HOPS=${HOPS:-1}
 
 dump() { echo "$1: $(base64 -w0 <"$2")"; }
 
@@ -39,24 +43,21 @@ pstore_mount() {
 	mount -t pstore pstore $PSTORE || { say "cannot mount pstore on $PSTORE"; return 1; }
 }
 
-pstore_first() {
-	local addr line start align
+# pstore_write HOP: write a line with a random tag to /dev/pmsg0 and keep
+# it, and where ramoops keeps its records, for the next kernel to check.
+pstore_write() {
+	local line addr
 
-	pstore_mount || return 1
 	addr=$(ramoops_addr)
-	[ -n "$addr" ] || { say "ramoops did not start on reserve_mem region 'oops'"; return 1; }
-	[ -c /dev/pmsg0 ] || { say "no /dev/pmsg0"; return 1; }
-	line="PSTORE-LINE: kernel 1 wrote this to /dev/pmsg0, tag $(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+	line="PSTORE-LINE: kernel $(($1 + 1)) wrote this to /dev/pmsg0, tag $(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
 	echo "$line" >/dev/pmsg0 || { say "writing to /dev/pmsg0 failed"; return 1; }
 	echo "$line" >/pstore-line
 	echo "$addr" >/pstore-addr
-	say "ramoops keeps its records in reserve_mem region 'oops' at $addr"
 	say "wrote to /dev/pmsg0: $line"
+}
 
-	if [ "$(param kho)" != on ]; then
-		say "KHO is off: nothing is handed over"
-		return 0
-	fi
+# Finalize KHO; memblock must have published its sub-FDT.
+kho_finalize() {
 	[ -d $KHO/out ] || { say "kho=on but no $KHO/out"; return 1; }
 	say "KHO scratch areas: phys $(tr '\n' ' ' <$KHO/out/scratch_phys)len $(tr '\n' ' ' <$KHO/out/scratch_len)"
 	echo 1 >$KHO/out/finalize || { say "finalize failed"; return 1; }
@@ -64,6 +65,23 @@ pstore_first() {
 	[ -e $KHO/out/sub_fdts/memblock ] || { say "memblock published no sub-FDT"; return 1; }
 	dump KHO-FDT-OUT $KHO/out/fdt
 	dump KHO-MEMBLOCK-FDT-OUT $KHO/out/sub_fdts/memblock
+}
+
+pstore_first() {
+	local addr start align
+
+	pstore_mount || return 1
+	addr=$(ramoops_addr)
+	[ -n "$addr" ] || { say "ramoops did not start on reserve_mem region 'oops'"; return 1; }
+	[ -c /dev/pmsg0 ] || { say "no /dev/pmsg0"; return 1; }
+	say "ramoops keeps its records in reserve_mem region 'oops' at $addr"
+	pstore_write 0 || return 1
+
+	if [ "$(param kho)" != on ]; then
+		say "KHO is off: nothing is handed over"
+		return 0
+	fi
+	kho_finalize || return 1
 
 	[ "$(param pstore_next)" = mismatch ] || return 0
 	# An alignment that the old address of "aligned" does not have.
@@ -80,7 +98,10 @@ pstore_first() {
 scenario_next_cmdline() {
 	case "$(param pstore_next)" in
 	perturb)
-		echo "$2" | sed 's/reserve_mem=\([^ ]*\):oops/reserve_mem=\1:extra &/'
+		case "$2" in
+		*:extra\ *) echo "$2" ;;
+		*) echo "$2" | sed 's/reserve_mem=\([^ ]*\):oops/reserve_mem=\1:extra &/' ;;
+		esac
 		;;
 	mismatch)
 		echo "$2" | sed -e 's/reserve_mem=1M:4K:oops/reserve_mem=2M:4K:oops/' \
@@ -92,14 +113,17 @@ scenario_next_cmdline() {
 	esac
 }
 
+# pstore_after_kexec HOP: check what pstore_expect= says about the line
+# that the previous kernel, kernel HOP, wrote; then, while the chain goes
+# on, write a line of this kernel's own and finalize again.
 pstore_after_kexec() {
-	local addr old line found=
+	local addr old line found='' prev=$1
 
 	pstore_mount || return 1
 	addr=$(ramoops_addr)
 	old=$(cat /pstore-addr)
 	line=$(cat /pstore-line)
-	say "ramoops keeps its records at ${addr:-?} (kernel 1: $old)"
+	say "ramoops keeps its records at ${addr:-?} (kernel $prev: $old)"
 	say "$PSTORE holds: $(ls $PSTORE | tr '\n' ' ')"
 	for f in $PSTORE/pmsg-ramoops-*; do
 		[ -e "$f" ] || continue
@@ -112,26 +136,29 @@ pstore_after_kexec() {
 	case "$(param pstore_expect)" in
 	kept)
 		[ "$addr" = "$old" ] || { say "ramoops moved from $old to $addr"; return 1; }
-		[ -n "$found" ] || { say "the line of kernel 1 is lost"; return 1; }
-		say "PSTORE-RESULT: kernel 1's pmsg line is in $found"
+		[ -n "$found" ] || { say "the line of kernel $prev is lost"; return 1; }
+		say "PSTORE-RESULT: kernel $prev's pmsg line is in $found"
 		;;
 	lost)
 		[ -n "$addr" ] && [ "$addr" != "$old" ] ||
 			{ say "ramoops did not move ($old): the test would prove nothing"; return 1; }
-		[ -z "$found" ] || { say "the line of kernel 1 survived in $found"; return 1; }
-		say "PSTORE-RESULT: kernel 1's pmsg line is lost, ramoops moved from $old to $addr"
+		[ -z "$found" ] || { say "the line of kernel $prev survived in $found"; return 1; }
+		say "PSTORE-RESULT: kernel $prev's pmsg line is lost, ramoops moved from $old to $addr"
 		;;
 	*)
 		say "no pstore_expect=kept|lost on the command line"
 		return 1
 		;;
 	esac
-	say "KEXEC-MARKER: kernel 2 reached userspace after kexec_file_load"
+	say "KEXEC-MARKER: kernel $((prev + 1)) reached userspace after kexec_file_load"
+
+	[ "$prev" -lt "$HOPS" ] || return 0
+	pstore_write "$prev" && kho_finalize
 }
 
 scenario_step() {
 	case "$1" in
 	0) pstore_first ;;
-	*) pstore_after_kexec ;;
+	*) pstore_after_kexec "$1" ;;
 	esac
 }
