@@ -74,6 +74,13 @@ KEXEC_MARKER="KEXEC-MARKER: kernel 2 reached userspace after kexec_file_load"
 # small fixed scratch areas, and memblock=debug for scripts/check-kho-core.
 KHO_CORE_APPEND="kho=on kho_scratch=16M,64M,32M memblock=debug"
 
+# Kernel arguments of the pstore scenario (guest/scenarios/pstore.sh):
+# ramoops on the reserve_mem= region "oops", with room for pmsg and the
+# console; lib/test_kho.c, where it is built in, preserves a little memory.
+PSTORE_APPEND="reserve_mem=1M:4K:oops ramoops.mem_name=oops ramoops.pmsg_size=0x10000 ramoops.console_size=0x10000 ramoops.record_size=0x10000 test_kho.max_mem=16777216"
+# Its arguments with KHO on, for the KHO round trip.
+PSTORE_KHO_APPEND="kho=on kho_scratch=16M,64M,32M $PSTORE_APPEND"
+
 # The series' config fragments: the common one and the one for ARCH.
 config_fragments() {
 	local dir=$TREE/tools/testing/selftests/kho
