@@ -64,6 +64,7 @@ kernel_image() {
 
 kho_step_after_kexec() {
 	has_data $KHO/in/fdt || { say "no $KHO/in/fdt after a KHO kexec"; return 1; }
+	kho_chosen_cleared || return 1
 	say "in/sub_fdts: $(ls $KHO/in/sub_fdts | tr '\n' ' ')"
 	say "kernel image: $(kernel_image)"
 	dump KHO-FDT-IN $KHO/in/fdt
