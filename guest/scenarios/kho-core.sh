@@ -50,10 +50,23 @@ kho_step_first() {
 	dump KHO-FDT-OUT $KHO/out/fdt
 }
 
+# The kernel image as START-END from /proc/iomem: "Kernel code" starts it;
+# it ends with "Kernel bss" on x86_64 and with "Kernel data" on arm64,
+# where that resource runs to _end.
+kernel_image() {
+	local start end
+	start=$(sed -n 's/^ *\([0-9a-f]*\)-.* : Kernel code$/\1/p' /proc/iomem)
+	end=$(sed -n 's/^ *[0-9a-f]*-\([0-9a-f]*\) : Kernel bss$/\1/p' /proc/iomem)
+	[ -n "$end" ] ||
+		end=$(sed -n 's/^ *[0-9a-f]*-\([0-9a-f]*\) : Kernel data$/\1/p' /proc/iomem)
+	echo "$start-$end"
+}
+
 kho_step_after_kexec() {
 	has_data $KHO/in/fdt || { say "no $KHO/in/fdt after a KHO kexec"; return 1; }
+	kho_chosen_cleared || return 1
 	say "in/sub_fdts: $(ls $KHO/in/sub_fdts | tr '\n' ' ')"
-	say "kernel image: $(sed -n 's/^ *\([0-9a-f]*\)-.* : Kernel code$/\1/p' /proc/iomem)-$(sed -n 's/^ *[0-9a-f]*-\([0-9a-f]*\) : Kernel bss$/\1/p' /proc/iomem)"
+	say "kernel image: $(kernel_image)"
 	dump KHO-FDT-IN $KHO/in/fdt
 	say "KEXEC-MARKER: kernel $(($1 + 1)) reached userspace after kexec_file_load"
 }
