@@ -86,3 +86,10 @@ config_fragments() {
 	local dir=$TREE/tools/testing/selftests/kho
 	case "$1" in x86_64) echo "$dir/config $dir/x86.conf" ;; arm64) echo "$dir/config $dir/arm64.conf" ;; esac
 }
+
+# log_dump LOG TAG FILE: decode into FILE the first line "TAG: <base64>"
+# that a guest printed with dump (guest/init); fails if there is none.
+log_dump() {
+	sed -n "s/^$2: //p" "$1" | head -1 | base64 -d >"$3" 2>/dev/null
+	[ -s "$3" ]
+}

@@ -27,8 +27,6 @@ expect_write_error() {
 	}
 }
 
-dump() { echo "$1: $(base64 -w0 <"$2")"; }
-
 # debugfs files report size 0, so [ -s ] cannot tell: read them.
 has_data() { [ -e "$1" ] && [ "$(wc -c <"$1")" -gt 0 ]; }
 

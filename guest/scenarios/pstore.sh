@@ -27,8 +27,6 @@ param() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" /proc/cmdline; }
 HOPS=$(param pstore_hops)
 HOPS=${HOPS:-1}
 
-dump() { echo "$1: $(base64 -w0 <"$2")"; }
-
 # The address ramoops logged for its memory ("ramoops: using SIZE@ADDR").
 ramoops_addr() {
 	dmesg | sed -n 's/.*ramoops: using 0x[0-9a-f]*@\(0x[0-9a-f]*\),.*/\1/p' | tail -1
