@@ -87,6 +87,12 @@ config_fragments() {
 	case "$1" in x86_64) echo "$dir/config $dir/x86.conf" ;; arm64) echo "$dir/config $dir/arm64.conf" ;; esac
 }
 
+# kho_supported ARCH: the series' fragments enable KHO for ARCH.
+kho_supported() {
+	# shellcheck disable=SC2046
+	grep -qx CONFIG_KEXEC_HANDOVER=y $(config_fragments "$1")
+}
+
 # log_dump LOG TAG FILE: decode into FILE the first line "TAG: <base64>"
 # that a guest printed with dump (guest/init); fails if there is none.
 log_dump() {
