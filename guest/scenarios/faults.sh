@@ -5,11 +5,15 @@
 #   counter /proc/self/fail-nth: writing N makes the N-th allocation of
 #   that task fail;
 # - for N = 1, 2, ..., the N-th allocation of the call fails. A call
-#   whose fault was injected must fail with ENOMEM and change nothing, or succeed completely (the
-#   allocation had a fallback); once the counter outlasts the call, the
-#   call must succeed. This runs for writing 1 to debugfs
-#   kho_test/preserve (lib/test_kho.c preserves its data set in the
-#   writer's context) and then for writing 1 to kho/out/finalize;
+#   whose failure was injected must fail with ENOMEM and change nothing,
+#   or succeed completely (the allocation had a fallback); once the
+#   counter outlasts the call, the call must succeed. This runs for
+#   writing 1 to debugfs kho_test/preserve (lib/test_kho.c preserves its
+#   data set in the writer's context), then to kho/out/finalize. What the
+#   KHO tracker allocated before a failure stays with it, so the preserve
+#   calls allocate less as N grows and skip some allocations; the
+#   userspace harness tools/testing/kho fails every one of them in turn
+#   on a fresh tracker;
 # - kmemleak must then find nothing, and the kernel kexecs: the successor
 #   must restore the test module's data set and revive reserve_mem "oops"
 #   (checked by the host).
@@ -70,7 +74,7 @@ faults_loop() {
 		err="$*"
 		if [ "$left" != 0 ]; then
 			# The call made fewer than n allocations: a plain retry.
-			[ "$rc" = 0 ] || { say "$name: the retry after $((n - 1)) failures failed: $err"; return 1; }
+			[ "$rc" = 0 ] || { say "$name: the call with allocation $n to fail, which it does not reach, failed: $err"; return 1; }
 			$done || { say "$name: the retry succeeded, but did nothing"; return 1; }
 			break
 		elif [ "$rc" = 0 ]; then
@@ -85,7 +89,7 @@ faults_loop() {
 			failed=$((failed + 1))
 		fi
 	done
-	say "FAULTS-RESULT: $name: $failed injected failures gave ENOMEM, $absorbed were absorbed, success at N=$n ($($state))"
+	say "FAULTS-RESULT: $name: $failed injected failures gave ENOMEM, $absorbed were absorbed, the call with allocation $n to fail succeeded ($($state))"
 }
 
 preserved() { [ "$(cat $DEBUGFS/kho_test/preserve)" = 1 ]; }
