@@ -72,7 +72,11 @@ KEXEC_MARKER="KEXEC-MARKER: kernel 2 reached userspace after kexec_file_load"
 
 # Kernel arguments of the KHO core scenario (guest/scenarios/kho-core.sh):
 # small fixed scratch areas, and memblock=debug for scripts/check-kho-core.
-KHO_CORE_APPEND="kho=on kho_scratch=16M,64M,32M memblock=debug"
+# memblock=debug logs one line per preserved block the successor reserves,
+# over 1500 of them for the order-0 pages of the test's vmalloc areas: the
+# default 128 KiB log buffer would drop the early boot lines before the
+# console prints them, so the log buffer is 1 MiB.
+KHO_CORE_APPEND="kho=on kho_scratch=16M,64M,32M memblock=debug log_buf_len=1M"
 
 # Kernel arguments of the pstore scenario (guest/scenarios/pstore.sh):
 # ramoops on the reserve_mem= region "oops", with room for pmsg and the
