@@ -133,5 +133,7 @@ KHO_HOPS_APPEND="kho=on kho_scratch=16M,64M,32M"
 # DEBUG_PAGEALLOC, page poisoning, kmemleak, and SLUB's consistency
 # checks, red zones and poisoning. They come after the arguments of a
 # chain and enlarge its scratch areas: a KHO successor allocates its KASAN
-# shadow, an eighth of memory, while confined to scratch.
-DEBUG_APPEND="kfence.sample_interval=10 debug_pagealloc=on page_poison=1 kmemleak=on slub_debug=FZP kho_scratch=16M,256M,64M"
+# shadow, an eighth of memory, while confined to scratch. The log buffer
+# must hold what memblock=debug prints about those allocations before
+# the console starts, or the first lines are lost.
+DEBUG_APPEND="kfence.sample_interval=10 debug_pagealloc=on page_poison=1 kmemleak=on slub_debug=FZP kho_scratch=16M,256M,64M log_buf_len=8M"

@@ -33,7 +33,8 @@ kmemleak_scan() {
 		return 0
 	fi
 	cat $KMEMLEAK
-	report kmemleak "scanned, $(grep -c 'unreferenced object' $KMEMLEAK) unreferenced objects"
+	# Not the words of a leak report: check_no_splats looks for them.
+	report kmemleak "scanned, leaks: $(grep -c 'unreferenced object' $KMEMLEAK)"
 }
 
 scenario_step() {
