@@ -103,3 +103,41 @@ log_dump() {
 	sed -n "s/^$2: //p" "$1" | head -1 | base64 -d >"$3" 2>/dev/null
 	[ -s "$3" ]
 }
+
+# What a kernel prints when one of its checkers finds a bug: WARN() and
+# BUG(), oopses and panics, KASAN, KFENCE, UBSAN and slab debug reports
+# ("BUG kmalloc-64 (Not tainted): ..."), kmemleak leak reports, "Bad page
+# state" and page poisoning errors, lockdep, RCU and hung task reports.
+SPLAT_PATTERN='BUG:|WARNING:|kernel BUG at|Oops|Kernel panic|general protection fault'
+SPLAT_PATTERN+='|Unable to handle kernel|KASAN|KFENCE|UBSAN:|BUG [^ ]+ \((Not t|T)ainted'
+SPLAT_PATTERN+='|unreferenced object|suspected memory leak|Bad page state|pagealloc: '
+SPLAT_PATTERN+='|page_owner|debug_pagealloc|possible (recursive|circular) locking'
+SPLAT_PATTERN+='|inconsistent lock state|suspicious RCU usage|INFO: '
+
+# check_no_splats LOG: fail, and print the first report lines, if a kernel
+# in the console log LOG reported a bug (SPLAT_PATTERN). Lines that echo a
+# command line (they hold "kho_hop=", see guest/init) are not reports,
+# whatever debug options they name.
+check_no_splats() {
+	local found
+	found=$(grep -v 'kho_hop=' "$1" | grep -E -m 20 -- "$SPLAT_PATTERN") || true
+	if [ -n "$found" ]; then
+		echo "FAIL: ${1##*/}: a kernel reported a bug:"
+		echo "$found" | sed 's/^/  /'
+		return 1
+	fi
+	echo "${1##*/}: no kernel bug report"
+}
+
+# Kernel arguments of the KHO chains of guest/scenarios/kho-hops.sh.
+KHO_HOPS_APPEND="kho=on kho_scratch=16M,64M,32M"
+
+# Kernel arguments that make the checkers of the debug kernels
+# (scripts/build-kernel ARCH debug) run: KFENCE sampling every 10 ms,
+# DEBUG_PAGEALLOC, page poisoning, kmemleak, and SLUB's consistency
+# checks, red zones and poisoning. They come after the arguments of a
+# chain and enlarge its scratch areas: a KHO successor allocates its KASAN
+# shadow, an eighth of memory, while confined to scratch. The log buffer
+# must hold what memblock=debug prints about those allocations before
+# the console starts, or the first lines are lost.
+DEBUG_APPEND="kfence.sample_interval=10 debug_pagealloc=on page_poison=1 kmemleak=on slub_debug=FZP kho_scratch=16M,256M,64M log_buf_len=8M"

@@ -1,0 +1,80 @@
+# shellcheck shell=bash
+# The test harness shared by scripts/test and scripts/check-full: KTAP
+# output, one "ok" or "not ok" line per test, the plan and the closing
+# line "N passed, N failed, N skipped"; the QEMU boot chains both run.
+# Source it after common.sh, call ktap_begin LOGDIR first and ktap_end
+# last.
+
+passed=0 failed=0 skipped=0 n=0
+
+# ktap_begin LOGDIR: print the KTAP header; test logs go to LOGDIR ($logs).
+ktap_begin() {
+	logs=$1
+	mkdir -p "$logs"
+	echo "TAP version 13"
+}
+
+# run_test NAME COMMAND...: one KTAP result; the output goes to a log file
+# and, when the test fails, to the terminal with a "# " prefix.
+run_test() {
+	local name=$1 log start
+	shift
+	n=$((n + 1))
+	log=$logs/$(printf '%02d' $n)-$(echo "$name" | tr -c 'a-zA-Z0-9_\n-' '-').log
+	start=$(date +%s)
+	if "$@" >"$log" 2>&1; then
+		passed=$((passed + 1))
+		echo "ok $n $name # $(($(date +%s) - start)) s"
+	else
+		failed=$((failed + 1))
+		sed 's/^/# /' "$log" | tail -n 40
+		echo "not ok $n $name # $(($(date +%s) - start)) s, log: ${log#"$TOP"/}"
+	fi
+}
+
+skip_test() {
+	n=$((n + 1))
+	skipped=$((skipped + 1))
+	echo "ok $n $1 # SKIP $2"
+}
+
+# ktap_end: the plan and the closing line; fails if a test failed.
+ktap_end() {
+	echo "1..$n"
+	echo "$passed passed, $failed failed, $skipped skipped"
+	[ $failed = 0 ]
+}
+
+# boot_chain ARCH[-VARIANT] SCENARIO NAME [run-qemu options...]: build the
+# initramfs for guest/scenarios/SCENARIO.sh and boot the chain on the
+# kernel of build/out/ARCH[-VARIANT] (scripts/build-kernel ARCH [VARIANT]);
+# the console log is $logs/console-ARCH[-VARIANT]-NAME.log.
+boot_chain() {
+	local arch=${1%%-*} out image initrd
+	out=$(out_dir "$1")
+	image=$out/$(kernel_image "$arch")
+	initrd=$out/initramfs-$2.cpio
+	"$TOP/scripts/make-initramfs" "$arch" "$image" "$2" "$initrd" &&
+		"$TOP/scripts/run-qemu" "${@:4}" "$arch" "$image" "$initrd" \
+			"$logs/console-$1-$3.log"
+}
+
+# A chain of test_kho.hops=N KHO kexecs (guest/scenarios/kho-hops.sh) on the
+# kernel of ARCH[-VARIANT]: every successor restores and checks the test
+# data and preserves it again; scripts/check-hops checks that scratch,
+# memory and the hand-over metadata stay the same from kernel to kernel and
+# prints them, and no kernel may report a bug. The console log is
+# $logs/console-ARCH[-VARIANT]-NAME.log.
+#
+#   kho_hops ARCH[-VARIANT] NAME N [KERNEL-ARGS [run-qemu options...]]
+kho_hops() {
+	local log=$logs/console-$1-$2.log restored
+	boot_chain "$1" kho-hops "$2" --boots $(($3 + 1)) \
+		--append "$KHO_HOPS_APPEND test_kho.hops=$3 ${4:-}" \
+		--expect "KHO test: freeing the restored folios after $3 kexecs" "${@:5}" || return 1
+	restored=$(grep -c 'KHO test: restore succeeded: .*orders 0-10' "$log" || true)
+	[ "$restored" = "$3" ] ||
+		{ echo "FAIL: $restored kernels restored the test data, expected $3"; return 1; }
+	echo "each of the $3 successors restored and verified the test data"
+	"$TOP/scripts/check-hops" --hops "$3" "$log" && check_no_splats "$log"
+}
