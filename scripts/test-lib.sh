@@ -78,3 +78,39 @@ kho_hops() {
 	echo "each of the $3 successors restored and verified the test data"
 	"$TOP/scripts/check-hops" --hops "$3" "$log" && check_no_splats "$log"
 }
+
+# Failure injection while preserving and finalizing (guest/scenarios/
+# faults.sh): every allocation of the preserve calls of lib/test_kho.c
+# (test_kho.manual) and of the finalize fails in turn, through the
+# per-task fail-nth of failslab and fail_page_alloc; each failing call
+# returns ENOMEM and changes nothing, the retry succeeds, kmemleak finds
+# nothing, and the successor restores the whole 256 MiB data set and
+# reserve_mem "oops".
+# kho_faults ARCH[-VARIANT] [APPEND [run-qemu options...]]: APPEND adds
+# kernel arguments, e.g. DEBUG_APPEND for a debug kernel.
+KHO_FAULTS_APPEND="kho=on kho_scratch=16M,64M,32M kmemleak=on test_kho.manual=1 reserve_mem=1M:4K:oops"
+kho_faults() {
+	boot_chain "$1" faults faults --boots 2 --timeout 240 \
+		--append "$KHO_FAULTS_APPEND ${2:-}" "${@:3}" \
+		--expect "FAULTS-RESULT: preserve: " --expect "FAULTS-RESULT: finalize: " \
+		--expect "FAULTS-RESULT: kmemleak: no leaks" \
+		--expect "reserve_mem: revived 'oops' at" \
+		--expect "KHO test: restore succeeded: " --expect "MiB, orders 0-10, generation 1" || return 1
+	grep -q "KHO test: restore succeeded: .* 256 MiB, orders 0-10" "$logs/console-$1-faults.log" ||
+		{ echo "the successor did not restore the full 256 MiB"; return 1; }
+}
+
+# Kthreads preserve and unpreserve while finalize and abort toggle 50
+# times (guest/scenarios/stress.sh, test_kho.stress): calls after the
+# final finalize get EBUSY, and the successor finds exactly the slots
+# recorded as preserved, under PROVE_LOCKING and DEBUG_VM.
+# kho_stress ARCH[-VARIANT] [APPEND [run-qemu options...]], as kho_faults.
+KHO_STRESS_APPEND="kho=on kho_scratch=16M,64M,32M test_kho.stress=4 test_kho.max_mem=16777216"
+kho_stress() {
+	boot_chain "$1" stress stress --boots 2 --timeout 240 \
+		--append "$KHO_STRESS_APPEND ${2:-}" "${@:3}" \
+		--expect "KHO test: stress: all 4 kthreads stopped" \
+		--expect "STRESS-RESULT: 50 finalize/abort toggles" \
+		--expect "KHO test: stress restore succeeded: 128 slots" \
+		--expect "KHO test: restore succeeded: "
+}
