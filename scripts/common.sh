@@ -75,15 +75,17 @@ KEXEC_MARKER="KEXEC-MARKER: kernel 2 reached userspace after kexec_file_load"
 # memblock=debug logs one line per preserved block the successor reserves,
 # over 1500 of them for the order-0 pages of the test's vmalloc areas: the
 # default 128 KiB log buffer would drop the early boot lines before the
-# console prints them, so the log buffer is 1 MiB.
-KHO_CORE_APPEND="kho=on kho_scratch=16M,64M,32M memblock=debug log_buf_len=1M"
+# console prints them, so the log buffer is 1 MiB. The chain runs on the
+# default scratch size (no kho_scratch=), which users get.
+KHO_CORE_APPEND="kho=on memblock=debug log_buf_len=1M"
 
 # Kernel arguments of the pstore scenario (guest/scenarios/pstore.sh):
 # ramoops on the reserve_mem= region "oops", with room for pmsg and the
 # console; lib/test_kho.c, where it is built in, preserves a little memory.
 PSTORE_APPEND="reserve_mem=1M:4K:oops ramoops.mem_name=oops ramoops.pmsg_size=0x10000 ramoops.console_size=0x10000 ramoops.record_size=0x10000 test_kho.max_mem=16777216"
-# Its arguments with KHO on, for the KHO round trip.
-PSTORE_KHO_APPEND="kho=on kho_scratch=16M,64M,32M $PSTORE_APPEND"
+# Its arguments with KHO on, for the KHO round trip, on the default scratch
+# size.
+PSTORE_KHO_APPEND="kho=on $PSTORE_APPEND"
 
 # The series' config fragments: the common one and the one for ARCH.
 config_fragments() {
