@@ -3,6 +3,23 @@
 
 set -euo pipefail
 
+# A command that fails where set -e stops the script names itself: the
+# script, the file and line, and the failing line, so that no step ends
+# without a word. set -E hands the trap on to functions and subshells.
+# It does not fire where a failure is handled (if, while, &&, ||, !),
+# and inside $(...), where set -e is off, it stays silent: the command
+# substitution's own status is reported where it matters.
+set -E
+report_failure() {
+	local status=$1 line=$2 file=${BASH_SOURCE[1]:-$0} func=${FUNCNAME[1]:-}
+	case $- in *e*) ;; *) return 0 ;; esac
+	[ "$func" = main ] || [ "$func" = source ] && func=
+	printf '%s: error: %s:%s%s failed with exit status %s: %s\n' "${0##*/}" \
+		"${file#"${TOP:-}"/}" "$line" "${func:+ (in $func)}" "$status" \
+		"$(sed -n "${line}{s/^[[:space:]]*//;p;q}" "$file" 2>/dev/null)" >&2
+}
+trap 'report_failure $? $LINENO' ERR
+
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=../series.conf
 . "$TOP/series.conf"
