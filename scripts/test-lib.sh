@@ -45,17 +45,21 @@ ktap_end() {
 	[ $failed = 0 ]
 }
 
-# boot_chain ARCH[-VARIANT] SCENARIO NAME [run-qemu options...]: build the
-# initramfs for guest/scenarios/SCENARIO.sh and boot the chain on the
-# kernel of build/out/ARCH[-VARIANT] (scripts/build-kernel ARCH [VARIANT]);
-# the console log is $logs/console-ARCH[-VARIANT]-NAME.log.
+# boot_chain ARCH[-VARIANT][+FIRMWARE] SCENARIO NAME [run-qemu options...]:
+# build the initramfs for guest/scenarios/SCENARIO.sh and boot the chain
+# on the kernel of build/out/ARCH[-VARIANT] (scripts/build-kernel ARCH
+# [VARIANT]), started by FIRMWARE (run-qemu --firmware; default: QEMU's
+# direct kernel boot); the console log is
+# $logs/console-ARCH[-VARIANT][+FIRMWARE]-NAME.log.
 boot_chain() {
-	local arch=${1%%-*} out image initrd
-	out=$(out_dir "$1")
+	local kernel=${1%%+*} arch out image initrd firmware=()
+	[ "$kernel" = "$1" ] || firmware=(--firmware "${1#*+}")
+	arch=${kernel%%-*}
+	out=$(out_dir "$kernel")
 	image=$out/$(kernel_image "$arch")
 	initrd=$out/initramfs-$2.cpio
 	"$TOP/scripts/make-initramfs" "$arch" "$image" "$2" "$initrd" &&
-		"$TOP/scripts/run-qemu" "${@:4}" "$arch" "$image" "$initrd" \
+		"$TOP/scripts/run-qemu" "${firmware[@]}" "${@:4}" "$arch" "$image" "$initrd" \
 			"$logs/console-$1-$3.log"
 }
 
