@@ -74,6 +74,15 @@ export CCACHE_BASEDIR=$TOP CCACHE_NOHASHDIR=1
 
 out_dir() { echo "$BUILD/out/$1"; }
 
+# parse_boot_spec ARCH[-VARIANT][+FIRMWARE]: what a test boots, in the names
+# of scripts/build-kernel and run-qemu --firmware. Sets boot_kernel
+# (ARCH[-VARIANT], whose build is in out_dir), boot_arch, and the array
+# boot_firmware: the run-qemu options, none for QEMU's direct boot.
+parse_boot_spec() {
+	boot_kernel=${1%%+*} boot_arch=${1%%[-+]*} boot_firmware=()
+	[ "$boot_kernel" = "$1" ] || boot_firmware=(--firmware "${1#*+}")
+}
+
 # The patch files of a series directory (default patches/), cover letter left
 # out, in order.
 series_patches() {
@@ -89,10 +98,9 @@ KEXEC_MARKER="KEXEC-MARKER: kernel 2 reached userspace after kexec_file_load"
 
 # Kernel arguments of the KHO core scenario (guest/scenarios/kho-core.sh):
 # small fixed scratch areas, and memblock=debug for scripts/check-kho-core.
-# memblock=debug logs one line per preserved block the successor reserves,
-# over 1500 of them for the order-0 pages of the test's vmalloc areas: the
-# default 128 KiB log buffer would drop the early boot lines before the
-# console prints them, so the log buffer is 1 MiB. The chain runs on the
+# memblock=debug logs every early memblock call of the successor, which
+# the default 128 KiB log buffer may not hold until the console prints
+# them, so the log buffer is 1 MiB. The chain runs on the
 # default scratch size (no kho_scratch=), which users get.
 KHO_CORE_APPEND="kho=on memblock=debug log_buf_len=1M"
 

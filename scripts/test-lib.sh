@@ -52,14 +52,13 @@ ktap_end() {
 # direct kernel boot); the console log is
 # $logs/console-ARCH[-VARIANT][+FIRMWARE]-NAME.log.
 boot_chain() {
-	local kernel=${1%%+*} arch out image initrd firmware=()
-	[ "$kernel" = "$1" ] || firmware=(--firmware "${1#*+}")
-	arch=${kernel%%-*}
-	out=$(out_dir "$kernel")
-	image=$out/$(kernel_image "$arch")
+	local out image initrd
+	parse_boot_spec "$1"
+	out=$(out_dir "$boot_kernel")
+	image=$out/$(kernel_image "$boot_arch")
 	initrd=$out/initramfs-$2.cpio
-	"$TOP/scripts/make-initramfs" "$arch" "$image" "$2" "$initrd" &&
-		"$TOP/scripts/run-qemu" "${firmware[@]}" "${@:4}" "$arch" "$image" "$initrd" \
+	"$TOP/scripts/make-initramfs" "$boot_arch" "$image" "$2" "$initrd" &&
+		"$TOP/scripts/run-qemu" "${boot_firmware[@]}" "${@:4}" "$boot_arch" "$image" "$initrd" \
 			"$logs/console-$1-$3.log"
 }
 
