@@ -11,7 +11,7 @@ HOPS=1
 KHO=/sys/kernel/debug/kho
 
 scenario_next_cmdline() {
-	echo "$2 initcall_blacklist=kho_test_init"
+	echo "$2 initcall_blacklist=kho_test_module_init"
 }
 
 scenario_step() {
@@ -22,7 +22,7 @@ scenario_step() {
 	*)
 		[ -e $KHO/in/fdt ] || { say "no $KHO/in/fdt after a KHO kexec"; return 1; }
 		if dmesg | grep -q 'KHO test: found sub-FDT'; then
-			say "kho_test_init ran although it was blacklisted"
+			say "kho_test_module_init ran although it was blacklisted"
 			return 1
 		fi
 		# All memory between the preserved blocks must have reached the
