@@ -26,9 +26,8 @@ scenario_step() {
 			return 1
 		fi
 		# All memory between the preserved blocks must have reached the
-		# buddy allocator (see memory_counts in kho-core.sh).
-		say "memory: MemTotal $(sed -n 's/^MemTotal: *\([0-9]*\) kB$/\1/p' /proc/meminfo) kB," \
-			"managed $(awk '$1 == "managed" { n += $2 } END { print n }' /proc/zoneinfo) pages"
+		# buddy allocator (memory_counts, in guest/init).
+		say "memory: $(memory_counts)"
 		;;
 	esac
 }

@@ -60,17 +60,6 @@ kernel_image() {
 	echo "$start-$end"
 }
 
-# The memory the kernel counts as its own, MemTotal (totalram_pages), and
-# the pages its zones manage: memblock_free_all() counts the free memory
-# of the deferred struct pages, holes of the KHO extents included, in
-# MemTotal, and the deferred initialization adds each page it frees to
-# its zone. A hole it does not free, or a preserved page it frees, makes
-# the two differ (scripts/check-kho-core).
-memory_counts() {
-	echo "MemTotal $(sed -n 's/^MemTotal: *\([0-9]*\) kB$/\1/p' /proc/meminfo) kB," \
-		"managed $(awk '$1 == "managed" { n += $2 } END { print n }' /proc/zoneinfo) pages"
-}
-
 kho_step_after_kexec() {
 	has_data $KHO/in/fdt || { say "no $KHO/in/fdt after a KHO kexec"; return 1; }
 	kho_chosen_cleared || return 1
