@@ -50,14 +50,19 @@ ktap_end() {
 # on the kernel of build/out/ARCH[-VARIANT] (scripts/build-kernel ARCH
 # [VARIANT]), started by FIRMWARE (run-qemu --firmware; default: QEMU's
 # direct kernel boot); the console log is
-# $logs/console-ARCH[-VARIANT][+FIRMWARE]-NAME.log.
+# $logs/console-ARCH[-VARIANT][+FIRMWARE]-NAME.log. BOOT_MODULES lists
+# modules of that kernel's build tree (e.g. lib/test_kho.ko) to put in the
+# initramfs.
 boot_chain() {
-	local out image initrd
+	local out image initrd module modules=()
 	parse_boot_spec "$1"
 	out=$(out_dir "$boot_kernel")
 	image=$out/$(kernel_image "$boot_arch")
 	initrd=$out/initramfs-$2.cpio
-	"$TOP/scripts/make-initramfs" "$boot_arch" "$image" "$2" "$initrd" &&
+	for module in ${BOOT_MODULES:-}; do
+		modules+=("$out/$module")
+	done
+	"$TOP/scripts/make-initramfs" "$boot_arch" "$image" "$2" "$initrd" "${modules[@]}" &&
 		"$TOP/scripts/run-qemu" "${boot_firmware[@]}" "${@:4}" "$boot_arch" "$image" "$initrd" \
 			"$logs/console-$1-$3.log"
 }
