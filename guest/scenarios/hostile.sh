@@ -1,9 +1,12 @@
 # Corrupted or hostile hand-overs (CONFIG_KEXEC_HANDOVER_CORRUPT): the
 # kernel command line lists the cases, hostile_cases=CASE1,CASE2,...; the
 # kernel of hop N arms case N+1 in debugfs kho/out/corrupt, finalizes and
-# kexecs, so kernel N+2 receives that damaged hand-over. Every kernel boots
-# with kho=on: after a rejected hand-over it reserves fresh scratch and
-# lib/test_kho.c preserves fresh folios, so it can run the next case.
+# kexecs, so kernel N+2 receives that damaged hand-over. The damage is
+# done during the kexec_file_load() of "kexec -s" by the kernel's
+# kexec_handover_corrupt.c, the only kernel code there is for these cases.
+# Every kernel boots with kho=on: after a rejected hand-over it reserves
+# fresh scratch and lib/test_kho.c preserves fresh folios, so it can run
+# the next case.
 # The host (scripts/check-hostile-handover) checks each successor's log.
 
 CASES=$(sed -n 's/.*hostile_cases=\([a-z0-9,-]*\).*/\1/p' /proc/cmdline | tr ',' ' ')
