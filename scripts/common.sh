@@ -96,13 +96,17 @@ series_patches() {
 # (guest/scenarios/*.sh).
 KEXEC_MARKER="KEXEC-MARKER: kernel 2 reached userspace after kexec_file_load"
 
+# The large data set of lib/test_kho.c, which preserves 8 MiB by default:
+# the chains that check 256 MiB of folios ask for it.
+KHO_TEST_LARGE="test_kho.max_mem=256M"
+
 # Kernel arguments of the KHO core scenario (guest/scenarios/kho-core.sh):
-# small fixed scratch areas, and memblock=debug for scripts/check-kho-core.
+# the large data set, and memblock=debug for scripts/check-kho-core.
 # memblock=debug logs every early memblock call of the successor, which
 # the default 128 KiB log buffer may not hold until the console prints
 # them, so the log buffer is 1 MiB. The chain runs on the
 # default scratch size (no kho_scratch=), which users get.
-KHO_CORE_APPEND="kho=on memblock=debug log_buf_len=1M"
+KHO_CORE_APPEND="kho=on $KHO_TEST_LARGE memblock=debug log_buf_len=1M"
 
 # Kernel arguments of the pstore scenario (guest/scenarios/pstore.sh):
 # ramoops on the reserve_mem= region "oops", with room for pmsg and the
@@ -156,8 +160,9 @@ check_no_splats() {
 	echo "${1##*/}: no kernel bug report"
 }
 
-# Kernel arguments of the KHO chains of guest/scenarios/kho-hops.sh.
-KHO_HOPS_APPEND="kho=on kho_scratch=16M,64M,32M"
+# Kernel arguments of the KHO chains of guest/scenarios/kho-hops.sh: every
+# kernel restores, checks and preserves the large data set again.
+KHO_HOPS_APPEND="kho=on kho_scratch=16M,64M,32M $KHO_TEST_LARGE"
 
 # Kernel arguments that make the checkers of the debug kernels
 # (scripts/build-kernel ARCH debug) run: KFENCE sampling every 10 ms,

@@ -96,7 +96,7 @@ kho_hops() {
 # reserve_mem "oops".
 # kho_faults ARCH[-VARIANT] [APPEND [run-qemu options...]]: APPEND adds
 # kernel arguments, e.g. DEBUG_APPEND for a debug kernel.
-KHO_FAULTS_APPEND="kho=on kho_scratch=16M,64M,32M kmemleak=on test_kho.manual=1 reserve_mem=1M:4K:oops"
+KHO_FAULTS_APPEND="kho=on kho_scratch=16M,64M,32M kmemleak=on test_kho.manual=1 $KHO_TEST_LARGE reserve_mem=1M:4K:oops"
 kho_faults() {
 	boot_chain "$1" faults faults --boots 2 --timeout 240 \
 		--append "$KHO_FAULTS_APPEND ${2:-}" "${@:3}" \
