@@ -110,8 +110,9 @@ KHO_CORE_APPEND="kho=on $KHO_TEST_LARGE memblock=debug log_buf_len=1M"
 
 # Kernel arguments of the pstore scenario (guest/scenarios/pstore.sh):
 # ramoops on the reserve_mem= region "oops", with room for pmsg and the
-# console; lib/test_kho.c, where it is built in, preserves a little memory.
-PSTORE_APPEND="reserve_mem=1M:4K:oops ramoops.mem_name=oops ramoops.pmsg_size=0x10000 ramoops.console_size=0x10000 ramoops.record_size=0x10000 test_kho.max_mem=16777216"
+# console; lib/test_kho.c, where it is built in, preserves its default
+# 8 MiB.
+PSTORE_APPEND="reserve_mem=1M:4K:oops ramoops.mem_name=oops ramoops.pmsg_size=0x10000 ramoops.console_size=0x10000 ramoops.record_size=0x10000"
 # Its arguments with KHO on, for the KHO round trip, on the default scratch
 # size.
 PSTORE_KHO_APPEND="kho=on $PSTORE_APPEND"
