@@ -96,7 +96,7 @@ series_patches() {
 # (guest/scenarios/*.sh).
 KEXEC_MARKER="KEXEC-MARKER: kernel 2 reached userspace after kexec_file_load"
 
-# The large data set of lib/test_kho.c, which preserves 8 MiB by default:
+# The large data set of test_kho (lib/test_kho_data.c), which preserves 8 MiB by default:
 # the chains that check 256 MiB of folios ask for it.
 KHO_TEST_LARGE="test_kho.max_mem=256M"
 
@@ -110,7 +110,7 @@ KHO_CORE_APPEND="kho=on $KHO_TEST_LARGE memblock=debug log_buf_len=1M"
 
 # Kernel arguments of the pstore scenario (guest/scenarios/pstore.sh):
 # ramoops on the reserve_mem= region "oops", with room for pmsg and the
-# console; lib/test_kho.c, where it is built in, preserves its default
+# console; test_kho, where it is built in, preserves its default
 # 8 MiB.
 PSTORE_APPEND="reserve_mem=1M:4K:oops ramoops.mem_name=oops ramoops.pmsg_size=0x10000 ramoops.console_size=0x10000 ramoops.record_size=0x10000"
 # Its arguments with KHO on, for the KHO round trip, on the default scratch

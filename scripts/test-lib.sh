@@ -88,7 +88,7 @@ kho_hops() {
 }
 
 # Failure injection while preserving and finalizing (guest/scenarios/
-# faults.sh): every allocation of the preserve calls of lib/test_kho.c
+# faults.sh): every allocation of the preserve calls of lib/test_kho_faults.c
 # (test_kho.manual) and of the finalize fails in turn, through the
 # per-task fail-nth of failslab and fail_page_alloc; each failing call
 # returns ENOMEM and changes nothing, the retry succeeds, kmemleak finds

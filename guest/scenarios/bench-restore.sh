@@ -1,4 +1,4 @@
-# The boots of scripts/bench-kho-guest: kernel 1 (lib/test_kho.c preserved
+# The boots of scripts/bench-kho-guest: kernel 1 (test_kho preserved
 # its data set at boot) finalizes KHO and kexecs; kernel 2 boots with
 # test_kho's initcall blacklisted, so that its boot to /init is the
 # kernel's own work on the preserved memory map (reading it, reserving the

@@ -8,7 +8,7 @@
 #   whose failure was injected must fail with ENOMEM and change nothing,
 #   or succeed completely (the allocation had a fallback); once the
 #   counter outlasts the call, the call must succeed. This runs for
-#   writing 1 to debugfs kho_test/preserve (lib/test_kho.c preserves its
+#   writing 1 to debugfs kho_test/preserve (lib/test_kho_faults.c preserves its
 #   data set in the writer's context), then to kho/out/finalize. What the
 #   KHO tracker allocated before a failure stays with it, so the preserve
 #   calls allocate less as N grows and skip some allocations; the

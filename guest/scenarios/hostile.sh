@@ -5,7 +5,7 @@
 # done during the kexec_file_load() of "kexec -s" by the kernel's
 # kexec_handover_corrupt.c, the only kernel code there is for these cases.
 # Every kernel boots with kho=on: after a rejected hand-over it reserves
-# fresh scratch and lib/test_kho.c preserves fresh folios, so it can run
+# fresh scratch and test_kho preserves fresh folios, so it can run
 # the next case.
 # The host (scripts/check-hostile-handover) checks each successor's log.
 

@@ -1,5 +1,5 @@
 # The KHO core across one kexec, or test_kho.hops=N kexecs (kernel 1 boots
-# with kho=on; lib/test_kho.c preserves 256 MiB of folios and checks them
+# with kho=on; test_kho preserves 256 MiB of folios and checks them
 # after every kexec):
 # - kernel 1 checks the debugfs interface: finalize starts at 0, garbage is
 #   refused with EINVAL, finalize/abort/finalize works, a second finalize

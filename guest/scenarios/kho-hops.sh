@@ -1,5 +1,5 @@
 # A chain of test_kho.hops=N KHO kexecs (kernel 1 boots with kho=on):
-# lib/test_kho.c preserves 256 MiB of folios in kernel 1, and every
+# test_kho preserves 256 MiB of folios in kernel 1, and every
 # successor restores them, checks them and preserves them again, until the
 # last one frees them. Each kernel prints a report for scripts/check-hops,
 # lines "guest[hop H]: HOP-REPORT KEY: VALUE":

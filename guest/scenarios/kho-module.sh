@@ -1,4 +1,4 @@
-# lib/test_kho.c built as a module (the x86_64 "module" kernel variant):
+# test_kho (lib/test_kho_*.c) built as a module (the x86_64 "module" kernel variant):
 # each kernel loads /lib/modules/test_kho.ko with insmod (busybox, which
 # uses finit_module), passing on the test_kho.* options of its command
 # line, as the kernel does not apply those to loadable modules itself.

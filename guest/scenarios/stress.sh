@@ -1,5 +1,5 @@
 # Concurrent preserve and unpreserve across finalize and abort (kernel 1
-# boots with kho=on test_kho.stress=N): lib/test_kho.c runs N kthreads
+# boots with kho=on test_kho.stress=N): lib/test_kho_stress.c runs N kthreads
 # that preserve and unpreserve folios and record each change in a slot
 # table that is preserved memory itself. Kernel 1 toggles finalize and
 # abort STRESS_TOGGLES times while they run, finalizes for the last time
