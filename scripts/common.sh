@@ -71,11 +71,6 @@ kernel_cc() {
 	if command -v ccache >/dev/null; then echo "ccache $cc"; else echo "$cc"; fi
 }
 export CCACHE_BASEDIR=$TOP CCACHE_NOHASHDIR=1
-# ccache's default limit, 5 GB, is less than what the kernels of
-# scripts/test and scripts/check-full fill: CI runs whose cache had been
-# filled by earlier runs still built the efi and KEXEC_HANDOVER=n kernels
-# from cold. Set CCACHE_MAXSIZE to choose another limit.
-export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-20G}
 
 out_dir() { echo "$BUILD/out/$1"; }
 
