@@ -100,13 +100,21 @@ KEXEC_MARKER="KEXEC-MARKER: kernel 2 reached userspace after kexec_file_load"
 # the chains that check 256 MiB of folios ask for it.
 KHO_TEST_LARGE="test_kho.max_mem=256M"
 
+# The KHO statistics that the checks read (what the successor found in the
+# preserved memory map and how it reserved it, the size of the map a kernel
+# hands over) are pr_debug() messages, which the test configurations log
+# (CONFIG_KEXEC_HANDOVER_DEBUG_MESSAGES) at the debug level: the console
+# shows them only with loglevel=8.
+KHO_STATS_APPEND="loglevel=8"
+
 # Kernel arguments of the KHO core scenario (guest/scenarios/kho-core.sh):
-# the large data set, and memblock=debug for scripts/check-kho-core.
+# the large data set, the statistics, and memblock=debug for
+# scripts/check-kho-core.
 # memblock=debug logs every early memblock call of the successor, which
 # the default 128 KiB log buffer may not hold until the console prints
 # them, so the log buffer is 1 MiB. The chain runs on the
 # default scratch size (no kho_scratch=), which users get.
-KHO_CORE_APPEND="kho=on $KHO_TEST_LARGE memblock=debug log_buf_len=1M"
+KHO_CORE_APPEND="kho=on $KHO_TEST_LARGE $KHO_STATS_APPEND memblock=debug log_buf_len=1M"
 
 # Kernel arguments of the pstore scenario (guest/scenarios/pstore.sh):
 # ramoops on the reserve_mem= region "oops", with room for pmsg and the
@@ -162,8 +170,9 @@ check_no_splats() {
 }
 
 # Kernel arguments of the KHO chains of guest/scenarios/kho-hops.sh: every
-# kernel restores, checks and preserves the large data set again.
-KHO_HOPS_APPEND="kho=on kho_scratch=16M,64M,32M $KHO_TEST_LARGE"
+# kernel restores, checks and preserves the large data set again, and logs
+# the statistics scripts/check-hops compares.
+KHO_HOPS_APPEND="kho=on kho_scratch=16M,64M,32M $KHO_TEST_LARGE $KHO_STATS_APPEND"
 
 # Kernel arguments that make the checkers of the debug kernels
 # (scripts/build-kernel ARCH debug) run: KFENCE sampling every 10 ms,

@@ -10,9 +10,10 @@
 # - kmemleak: what a kmemleak scan found, when kmemleak runs (the debug
 #   kernel, scripts/build-kernel ARCH debug); the leaks themselves go to
 #   the console.
-# The kernels log the rest: "Memory: ..." at boot, "KHO: preserved memory:
-# ..." for the map they received, and "KHO: outgoing preserved memory map:
-# ..." for the one they hand over.
+# The kernels log the rest: "Memory: ..." at boot, and the pr_debug()
+# statistics of KEXEC_HANDOVER_DEBUG_MESSAGES (booted with loglevel=8):
+# "KHO: preserved memory: ..." for the map they received, and "KHO:
+# outgoing preserved memory map: ..." for the one they hand over.
 
 HOPS=$(sed -n 's/.*test_kho\.hops=\([0-9]*\).*/\1/p' /proc/cmdline)
 HOPS=${HOPS:-1}
